@@ -1,0 +1,45 @@
+# Every target sets up its own virtual environment first, so a fresh clone
+# needs only `make run` or `make test`.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+ARGS ?=
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --editable ".[dev]"
+	@touch $@
+
+.PHONY: install
+install: $(INSTALLED) ## Create .venv and install the dependencies
+
+.PHONY: run
+run: $(INSTALLED) ## Train, evaluate and report the default run (extra flags: ARGS="...")
+	$(BIN)/python -m kernel $(ARGS)
+
+.PHONY: lint
+lint: $(INSTALLED) ## Check style and formatting with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+.PHONY: test
+test: lint ## Lint, then run the tests
+	$(BIN)/python -m pytest
+
+.PHONY: format
+format: $(INSTALLED) ## Rewrite the sources in ruff's format
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+.PHONY: clean
+clean: ## Remove the virtual environment and caches (outputs stay)
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

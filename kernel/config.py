@@ -1,0 +1,188 @@
+"""Settings of a run: one flat, frozen object, its presets and its command line.
+
+Every number the run uses is a field of `Config`. A preset names a set of
+field values; flags given on the command line override the preset. All values
+are checked by `validate` before any data is loaded, so a typo fails in a
+second instead of after a download.
+"""
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+
+class InputError(ValueError):
+    """Bad input from the user, reported as a plain message without a traceback."""
+
+
+def setting(default, help):
+    """A `Config` field with its one-line description, shown by `--help`."""
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Everything a run needs to know; edit the defaults here to change a run."""
+
+    preset: str = setting("seed", "named recipe whose values the flags start from")
+    seed: int = setting(42, "random seed for weights, shuffling and dropout")
+    data: str = setting("", "path to imdb.npz; empty searches Kaggle, Keras' cache")
+    word_index: str = setting("", "path to imdb_word_index.json; empty searches")
+    output_dir: str = setting("", "where outputs go; empty: /kaggle/working or output")
+    overwrite: bool = setting(False, "replace the outputs of an earlier run")
+    num_words: int = setting(20_000, "vocabulary: most frequent words kept")
+    num_reviews: int = setting(20_000, "reviews taken from the training split")
+    max_review_words: int = setting(150, "words kept per review, the last ones")
+    train_reviews: int = setting(15_000, "reviews to train on, the first ones")
+    val_reviews: int = setting(5_000, "reviews to validate on, the next ones")
+    embedding_dim: int = setting(32, "size of each word's learned vector")
+    lstm_units: int = setting(100, "size of the LSTM's hidden state")
+    epochs: int = setting(10, "most passes over the training reviews")
+    patience: int = setting(2, "epochs without a lower validation loss to stop")
+    batch_size: int = setting(32, "reviews per training step")
+    learning_rate: float = setting(1e-3, "Adam's step size")
+    example_reviews: int = setting(5, "decoded test reviews shown with predictions")
+
+
+# Each preset overrides some defaults. "seed" is the original recipe as is.
+PRESETS = {
+    "seed": {},
+}
+
+# Smallest allowed value of each numeric setting, with why where it is not 1.
+MINIMUMS = {
+    # Indices 0, 1 and 2 are reserved (see kernel.data), so a vocabulary
+    # needs at least one index more to hold any word.
+    "num_words": 4,
+    "num_reviews": 2,
+    "max_review_words": 1,
+    "train_reviews": 1,
+    "val_reviews": 1,
+    "embedding_dim": 1,
+    "lstm_units": 1,
+    "epochs": 1,
+    "patience": 0,
+    "batch_size": 1,
+    "example_reviews": 0,
+}
+
+# Keras' IMDB training split holds 25,000 reviews.
+MAX_REVIEWS = 25_000
+
+
+def validate(config):
+    """Checks every setting and returns the config unchanged.
+
+    Raises:
+        InputError: naming the first wrong setting, the allowed values and
+            how to fix it.
+    """
+    if config.preset not in PRESETS:
+        raise InputError(
+            f"unknown preset {config.preset!r}; choose one of: {', '.join(PRESETS)}."
+        )
+    for name, minimum in MINIMUMS.items():
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise InputError(
+                f"{name} must be a whole number of at least {minimum}, got "
+                f"{value!r}; set --{flag(name)} to {minimum} or more."
+            )
+    if not config.learning_rate > 0:
+        raise InputError(
+            f"learning_rate must be a number above 0, got "
+            f"{config.learning_rate!r}; try --learning-rate 0.001."
+        )
+    if config.num_reviews > MAX_REVIEWS:
+        raise InputError(
+            f"num_reviews is {config.num_reviews:,}, but the training split "
+            f"holds {MAX_REVIEWS:,} reviews; lower --num-reviews."
+        )
+    wanted = config.train_reviews + config.val_reviews
+    if wanted > config.num_reviews:
+        raise InputError(
+            f"train_reviews + val_reviews is {config.train_reviews:,} + "
+            f"{config.val_reviews:,} = {wanted:,}, more than the "
+            f"{config.num_reviews:,} reviews requested; lower them or raise "
+            "--num-reviews."
+        )
+    return config
+
+
+def flag(name):
+    """The command-line spelling of a setting: `num_words` -> `num-words`."""
+    return name.replace("_", "-")
+
+
+def default_output_dir():
+    """Kaggle shows files written to /kaggle/working; elsewhere use ./output."""
+    kaggle_working = Path("/kaggle/working")
+    return str(kaggle_working) if kaggle_working.is_dir() else "output"
+
+
+def whole_number(text):
+    """An argparse type: a whole number, with a message that says so."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number, got {text!r}"
+        ) from None
+
+
+def real_number(text):
+    """An argparse type: a decimal number, with a message that says so."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def build_parser(description, config_class=Config):
+    """An argument parser with one flag per field of `config_class`.
+
+    Flags default to None, so that the caller can tell the settings typed on
+    the command line from those left to the preset.
+    """
+    parser = argparse.ArgumentParser(description=description, allow_abbrev=False)
+    for field in dataclasses.fields(config_class):
+        option = f"--{flag(field.name)}"
+        help_text = f"{field.metadata['help']} (default: {field.default!r})"
+        if field.type in (bool, "bool"):
+            parser.add_argument(
+                option, action="store_const", const=True, help=help_text
+            )
+        elif field.name == "preset":
+            parser.add_argument(option, choices=list(PRESETS), help=help_text)
+        else:
+            kind = {"int": whole_number, "float": real_number}.get(
+                getattr(field.type, "__name__", field.type), str
+            )
+            parser.add_argument(option, type=kind, metavar="VALUE", help=help_text)
+    return parser
+
+
+def parse_args(argv=None, description="Train an LSTM on IMDB reviews."):
+    """Reads the command line into a checked `Config`.
+
+    The preset's values replace the defaults first; then every flag given on
+    the command line replaces the preset's value.
+
+    Raises:
+        InputError: when a value is out of range (see `validate`).
+        SystemExit: for an unknown flag or a value of the wrong type, after
+            argparse has printed the usage and the valid choices.
+    """
+    given = vars(build_parser(description).parse_args(argv))
+    preset = given.pop("preset") or Config.preset
+    config = dataclasses.replace(Config(), preset=preset)
+    config = dataclasses.replace(config, **PRESETS.get(preset, {}))
+    explicit = {name: value for name, value in given.items() if value is not None}
+    return validate(dataclasses.replace(config, **explicit))
+
+
+def resolve_output_dir(config):
+    """The config with its output folder filled in when it was left empty."""
+    if config.output_dir:
+        return config
+    return dataclasses.replace(config, output_dir=default_output_dir())

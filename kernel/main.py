@@ -1,0 +1,189 @@
+"""The run from end to end: settings, data, model, training, evaluation, report."""
+
+import dataclasses
+import platform
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kernel import report
+from kernel.config import InputError, parse_args, resolve_output_dir
+from kernel.data import (
+    DATASET_FILE,
+    DataError,
+    decode_review,
+    load_imdb,
+    load_word_index,
+    locate,
+    split_reviews,
+)
+from kernel.evaluate import predict_probabilities, score
+from kernel.model import build_model, count_trainable_parameters
+from kernel.train import describe_devices, train
+
+# Exit status of a run stopped by Ctrl-C or SIGTERM, as shells report it.
+INTERRUPTED = 130
+
+
+def versions():
+    """The versions that decide what a run computes."""
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+    }
+
+
+def print_settings(config):
+    """Prints every resolved setting once, one per line."""
+    print("Settings:")
+    for name, value in dataclasses.asdict(config).items():
+        print(f"  {name:<17} {value!r}")
+
+
+def example_rows(splits, probabilities, config):
+    """A few test reviews as the model saw them, with label and prediction."""
+    count = min(config.example_reviews, len(splits.y_test))
+    try:
+        word_index = load_word_index(config.word_index)
+    except DataError as error:
+        print(f"No word index, so examples show word indices: {error}")
+        word_index = None
+    rows = []
+    for review, label, probability in zip(
+        splits.x_test[:count],
+        splits.y_test[:count],
+        probabilities[:count],
+        strict=True,
+    ):
+        if word_index is None:
+            text = " ".join(str(index) for index in review if index)
+        else:
+            text = decode_review(review, word_index)
+        rows.append([text, int(label), f"{probability:.4f}"])
+    return rows
+
+
+def run(config):
+    """Trains, evaluates and reports one run; returns the exit status."""
+    started = time.perf_counter()
+    output_dir = report.prepare_output_dir(config.output_dir, config.overwrite)
+
+    # Setup: versions, devices and settings, so every log is self-explaining.
+    print(" ".join(f"{name} {version}" for name, version in versions().items()))
+    print(f"Devices: {', '.join(describe_devices())}")
+    print_settings(config)
+    keras.utils.set_random_seed(config.seed)
+
+    # Load data: the first reviews of Keras' shuffled training split.
+    data_path = locate(DATASET_FILE, config.data, "data")
+    print(f"Reading {data_path}")
+    splits = split_reviews(*load_imdb(data_path, config.num_words), config)
+    print(
+        f"Reviews: {len(splits.y_train):,} training, {len(splits.y_val):,} "
+        f"validation, {len(splits.y_test):,} test, "
+        f"{config.max_review_words} words each"
+    )
+
+    # Build the model.
+    model = build_model(config)
+    model.summary()
+    parameters = count_trainable_parameters(model)
+    print(f"Trainable parameters: {parameters:,}")
+
+    # Train, saving the history and the best model after every epoch.
+    result = train(
+        model,
+        splits,
+        config,
+        on_epoch=lambda model, history: report.checkpoint(model, history, output_dir),
+    )
+    if result.interrupted:
+        print(
+            f"Interrupted after {len(result.seconds_per_epoch)} epochs. The best "
+            f"model so far (epoch {result.best_epoch}) and the history are in "
+            f"{output_dir / report.MODEL_FILE} and {output_dir / report.HISTORY_FILE}.",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
+    print(f"Best epoch: {result.best_epoch} of {len(result.seconds_per_epoch)}")
+
+    # Evaluate the best weights on validation and, only now, the test split.
+    probabilities, scores = {}, {}
+    for name, reviews, labels in (
+        ("validation", splits.x_val, splits.y_val),
+        ("test", splits.x_test, splits.y_test),
+    ):
+        probabilities[name] = predict_probabilities(model, reviews)
+        scores[name] = score(labels, probabilities[name])
+
+    # Report: metrics, curves, confusion matrix and a few decoded reviews.
+    seconds = time.perf_counter() - started
+    metrics = {
+        "validation": {
+            "accuracy": scores["validation"].accuracy,
+            "loss": scores["validation"].loss,
+            "reviews": len(splits.y_val),
+        },
+        "test": {
+            "accuracy": scores["test"].accuracy,
+            "loss": scores["test"].loss,
+            "reviews": len(splits.y_test),
+        },
+        "trainable_parameters": parameters,
+        "epochs_run": len(result.seconds_per_epoch),
+        "best_epoch": result.best_epoch,
+        "seconds_per_epoch": [round(s, 3) for s in result.seconds_per_epoch],
+        "total_seconds": round(seconds, 3),
+        "config": dataclasses.asdict(config),
+        "versions": versions(),
+        "devices": describe_devices(),
+    }
+    report.write_json(metrics, output_dir / report.METRICS_FILE)
+    report.plot_history(result.history, output_dir / report.CURVES_FILE)
+    report.plot_confusion(
+        scores["test"].confusion,
+        scores["test"].accuracy,
+        output_dir / report.CONFUSION_FILE,
+    )
+    rows = example_rows(splits, probabilities["test"], config)
+    report.write_csv(
+        ["review", "label", "probability"], rows, output_dir / report.EXAMPLES_FILE
+    )
+    for text, label, probability in rows:
+        print(f"  label {label}  predicted {probability}  {text[:90]}...")
+
+    print(
+        report.format_table(
+            [
+                ["split", "reviews", "loss", "accuracy"],
+                *[
+                    [
+                        name,
+                        f"{metrics[name]['reviews']:,}",
+                        f"{s.loss:.4f}",
+                        f"{s.accuracy:.4f}",
+                    ]
+                    for name, s in scores.items()
+                ],
+            ]
+        )
+    )
+    print(f"Trainable parameters: {parameters:,}")
+    print(f"Outputs in {Path(output_dir).resolve()}")
+    print(f"Total time: {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def main(argv=None):
+    """Runs the kernel from the command line; returns the exit status."""
+    try:
+        return run(resolve_output_dir(parse_args(argv)))
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1

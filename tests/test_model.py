@@ -1,0 +1,41 @@
+import dataclasses
+
+import pytest
+
+from kernel.config import Config
+from kernel.model import build_model, count_trainable_parameters
+
+
+def expected_parameters(config):
+    """Embedding table, LSTM gates (4 x (input + recurrent + bias)), output."""
+    embedding = config.num_words * config.embedding_dim
+    units = config.lstm_units
+    lstm = 4 * (units * (config.embedding_dim + units) + units)
+    return embedding + lstm + units + 1
+
+
+def test_the_seed_model_has_693301_trainable_parameters():
+    model = build_model(Config())
+    assert count_trainable_parameters(model) == 693_301
+    assert [layer.__class__.__name__ for layer in model.layers] == [
+        "InputLayer",
+        "Embedding",
+        "LSTM",
+        "Dense",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("num_words", "embedding_dim", "lstm_units"),
+    [(4, 1, 1), (100, 8, 16), (5_000, 64, 32)],
+    ids=["smallest", "small", "medium"],
+)
+def test_parameter_count_follows_the_formula(num_words, embedding_dim, lstm_units):
+    config = dataclasses.replace(
+        Config(),
+        num_words=num_words,
+        embedding_dim=embedding_dim,
+        lstm_units=lstm_units,
+    )
+    model = build_model(config)
+    assert count_trainable_parameters(model) == expected_parameters(config)
