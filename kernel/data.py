@@ -238,8 +238,9 @@ def check_labels(path, key, array):
         raise DataError(f"{path}: {key} must be a 1-D array of 0/1 labels.")
     bad = np.flatnonzero(~np.isin(array, (0, 1)))
     if bad.size:
+        first = bad[0]
         raise DataError(
-            f"{path}: {key}[{bad[0]}] is {array[bad[0]]!r}; labels must be 0 or 1."
+            f"{path}: {key}[{first}] is {array[first].item()!r}; labels must be 0 or 1."
         )
     return array.astype("int64")
 

@@ -97,6 +97,9 @@ def run(config):
     print(f"Trainable parameters: {parameters:,}")
 
     # Train, saving the history and the best model after every epoch.
+    if report.earlier_outputs(output_dir):
+        print(f"Replacing the earlier run's outputs in {output_dir}")
+        report.remove_earlier_outputs(output_dir)
     result = train(
         model,
         splits,

@@ -37,14 +37,11 @@ class OutputError(InputError):
 
 
 def prepare_output_dir(output_dir, overwrite):
-    """Creates the output folder and checks it can take a new run.
-
-    An earlier run's files are replaced only with `overwrite`; they are then
-    removed up front, so the folder never mixes two runs.
+    """Creates the output folder and checks that it can take a new run.
 
     Raises:
-        OutputError: when the path is a file, is not writable, or holds an
-            earlier run and `overwrite` is off.
+        OutputError: when the path is a file or not writable, or when it
+            holds an earlier run's files and `overwrite` is off.
     """
     folder = Path(output_dir)
     if folder.exists() and not folder.is_dir():
@@ -60,15 +57,28 @@ def prepare_output_dir(output_dir, overwrite):
             f"cannot write to {folder} ({error.strerror}); pass a writable "
             "--output-dir."
         ) from None
-    earlier = [name for name in OUTPUT_FILES if (folder / name).exists()]
+    earlier = earlier_outputs(folder)
     if earlier and not overwrite:
         raise OutputError(
             f"{folder} already holds an earlier run ({', '.join(earlier)}); "
             "pass --overwrite to replace it, or another --output-dir."
         )
-    for name in earlier:
-        (folder / name).unlink()
     return folder
+
+
+def earlier_outputs(folder):
+    """The names of the output files already in `folder`."""
+    return [name for name in OUTPUT_FILES if (Path(folder) / name).exists()]
+
+
+def remove_earlier_outputs(folder):
+    """Removes an earlier run's files, so that the folder never mixes two runs.
+
+    Called only once the new run has its data and model, so that a run that
+    fails early leaves the earlier outputs in place.
+    """
+    for name in earlier_outputs(folder):
+        (Path(folder) / name).unlink()
 
 
 @contextlib.contextmanager
