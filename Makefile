@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 ARGS ?=
+MODEL ?= output/model.keras
+TEXT ?=
 
 .DEFAULT_GOAL := help
 
@@ -25,6 +27,10 @@ install: $(INSTALLED) ## Create .venv and install the dependencies
 .PHONY: run
 run: $(INSTALLED) ## Train, evaluate and report the default run (extra flags: ARGS="...")
 	$(BIN)/python -m kernel $(ARGS)
+
+.PHONY: predict
+predict: $(INSTALLED) ## Score a review with a trained model (TEXT="...", MODEL=..., ARGS=...)
+	$(BIN)/python -m kernel.predict --model $(MODEL) $(ARGS) $(if $(TEXT),"$(TEXT)")
 
 .PHONY: lint
 lint: $(INSTALLED) ## Check style and formatting with ruff

@@ -42,6 +42,14 @@ class Config:
     batch_size: int = setting(32, "reviews per training step")
     learning_rate: float = setting(1e-3, "Adam's step size")
     example_reviews: int = setting(5, "decoded test reviews shown with predictions")
+    sample_reviews: tuple = setting(
+        (
+            "A wonderful film with a moving story and superb acting.",
+            "Dull, predictable and far too long. I want my two hours back.",
+            "Not the best I have seen, but the cast makes it worth a watch.",
+        ),
+        "your own reviews, scored by the trained model at the end of a run",
+    )
 
 
 # Each preset overrides some defaults. "seed" is the original recipe as is.
@@ -92,6 +100,14 @@ def validate(config):
         raise InputError(
             f"learning_rate must be a number above 0, got "
             f"{config.learning_rate!r}; try --learning-rate 0.001."
+        )
+    if not (
+        isinstance(config.sample_reviews, tuple | list)
+        and all(isinstance(text, str) for text in config.sample_reviews)
+    ):
+        raise InputError(
+            "sample_reviews must be a list of review texts, got "
+            f'{config.sample_reviews!r}; write them as ("text", "text").'
         )
     if config.num_reviews > MAX_REVIEWS:
         raise InputError(
@@ -152,6 +168,10 @@ def build_parser(description, config_class=Config):
             parser.add_argument(
                 option, action="store_const", const=True, help=help_text
             )
+        elif field.type in (tuple, "tuple"):
+            parser.add_argument(
+                option, type=str, nargs="*", metavar="TEXT", help=help_text
+            )
         elif field.name == "preset":
             parser.add_argument(option, choices=list(PRESETS), help=help_text)
         else:
@@ -177,7 +197,11 @@ def parse_args(argv=None, description="Train an LSTM on IMDB reviews."):
     preset = given.pop("preset") or Config.preset
     config = dataclasses.replace(Config(), preset=preset)
     config = dataclasses.replace(config, **PRESETS.get(preset, {}))
-    explicit = {name: value for name, value in given.items() if value is not None}
+    explicit = {
+        name: tuple(value) if isinstance(value, list) else value
+        for name, value in given.items()
+        if value is not None
+    }
     return validate(dataclasses.replace(config, **explicit))
 
 

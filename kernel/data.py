@@ -340,9 +340,13 @@ def load_word_index(explicit_path=""):
 
 
 def split_words(text):
-    """Splits text as Keras' tokenizer did: lowercase, drop punctuation."""
+    """Splits text as Keras' tokenizer did: lowercase, drop punctuation.
+
+    Only the space separates words, as in Keras: other whitespace, such as
+    the U+0085 that some IMDB reviews contain, is part of a word there too.
+    """
     table = str.maketrans(FILTERED_CHARACTERS, " " * len(FILTERED_CHARACTERS))
-    return text.lower().translate(table).split()
+    return [word for word in text.lower().translate(table).split(" ") if word]
 
 
 def encode_review(text, word_index, num_words):

@@ -4,6 +4,8 @@ import dataclasses
 
 import numpy as np
 
+from kernel.data import encode_review, pad_reviews
+
 # Keras clips probabilities by this much before taking logarithms.
 EPSILON = 1e-7
 
@@ -25,6 +27,28 @@ PREDICTION_BATCH = 1024
 def predict_probabilities(model, reviews):
     """The model's probability that each padded review is positive."""
     return model.predict(reviews, batch_size=PREDICTION_BATCH, verbose=0).reshape(-1)
+
+
+def predict_texts(model, texts, word_index):
+    """The probability that each raw review text is positive.
+
+    The texts are encoded as the training reviews were, with the vocabulary
+    size and review length read from the model itself.
+    """
+    num_words, max_review_words = input_limits(model)
+    reviews = [encode_review(text, word_index, num_words) for text in texts]
+    return predict_probabilities(model, pad_reviews(reviews, max_review_words))
+
+
+def input_limits(model):
+    """The vocabulary size and words per review that `model` was built for."""
+    embedding = next(layer for layer in model.layers if hasattr(layer, "input_dim"))
+    return embedding.input_dim, model.input_shape[1]
+
+
+def sentiment(probability):
+    """The label of a probability: positive above one half."""
+    return "positive" if probability > 0.5 else "negative"
 
 
 def score(labels, probabilities):

@@ -21,7 +21,7 @@ from kernel.data import (
     locate,
     split_reviews,
 )
-from kernel.evaluate import predict_probabilities, score
+from kernel.evaluate import predict_probabilities, predict_texts, score, sentiment
 from kernel.model import build_model, count_trainable_parameters
 from kernel.train import describe_devices, train
 
@@ -46,21 +46,19 @@ def print_settings(config):
         print(f"  {name:<17} {value!r}")
 
 
-def example_rows(splits, probabilities, config):
-    """A few test reviews as the model saw them, with label and prediction."""
-    count = min(config.example_reviews, len(splits.y_test))
+def optional_word_index(config):
+    """The word index, or None with a note: a run needs it only for text."""
     try:
-        word_index = load_word_index(config.word_index)
+        return load_word_index(config.word_index)
     except DataError as error:
-        print(f"No word index, so examples show word indices: {error}")
-        word_index = None
+        print(f"No word index, so reviews are shown as word indices: {error}")
+        return None
+
+
+def example_rows(reviews, labels, probabilities, word_index):
+    """Test reviews as the model saw them, with label and prediction."""
     rows = []
-    for review, label, probability in zip(
-        splits.x_test[:count],
-        splits.y_test[:count],
-        probabilities[:count],
-        strict=True,
-    ):
+    for review, label, probability in zip(reviews, labels, probabilities, strict=True):
         if word_index is None:
             text = " ".join(str(index) for index in review if index)
         else:
@@ -154,12 +152,27 @@ def run(config):
         scores["test"].accuracy,
         output_dir / report.CONFUSION_FILE,
     )
-    rows = example_rows(splits, probabilities["test"], config)
+    word_index = optional_word_index(config)
+    count = config.example_reviews
+    rows = example_rows(
+        splits.x_test[:count],
+        splits.y_test[:count],
+        probabilities["test"][:count],
+        word_index,
+    )
     report.write_csv(
         ["review", "label", "probability"], rows, output_dir / report.EXAMPLES_FILE
     )
+    print(f"Test reviews, first {len(rows)}:")
     for text, label, probability in rows:
-        print(f"  label {label}  predicted {probability}  {text[:90]}...")
+        print(f"  label {label}  predicted {probability}  {text[:80]}...")
+    if word_index is not None and config.sample_reviews:
+        print("Your reviews:")
+        texts = config.sample_reviews
+        for text, probability in zip(
+            texts, predict_texts(model, texts, word_index), strict=True
+        ):
+            print(f"  {probability:.4f} {sentiment(probability):<8}  {text}")
 
     print(
         report.format_table(

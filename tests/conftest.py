@@ -64,13 +64,12 @@ def tiny_data_dir(tmp_path_factory):
     return write_tiny_dataset(tmp_path_factory.mktemp("tiny_imdb"))
 
 
-@pytest.fixture
-def tiny_config(tiny_data_dir, tmp_path):
+def tiny_settings(data_dir, output_dir):
     """Settings that train on the tiny dataset in a few seconds."""
     return Config(
-        data=str(tiny_data_dir / "imdb.npz"),
-        word_index=str(tiny_data_dir / "imdb_word_index.json"),
-        output_dir=str(tmp_path / "output"),
+        data=str(data_dir / "imdb.npz"),
+        word_index=str(data_dir / "imdb_word_index.json"),
+        output_dir=str(output_dir),
         num_words=len(WORD_INDEX) + 3,
         num_reviews=TINY_REVIEWS,
         max_review_words=20,
@@ -83,6 +82,12 @@ def tiny_config(tiny_data_dir, tmp_path):
         learning_rate=0.01,
         example_reviews=3,
     )
+
+
+@pytest.fixture
+def tiny_config(tiny_data_dir, tmp_path):
+    """Settings for the tiny dataset, writing into this test's folder."""
+    return tiny_settings(tiny_data_dir, tmp_path / "output")
 
 
 def config_flags(config):

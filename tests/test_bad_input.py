@@ -1,5 +1,6 @@
 """Every mistake a user can make with the data or the outputs gets a message."""
 
+import dataclasses
 import io
 import json
 import os
@@ -12,7 +13,7 @@ import pytest
 from conftest import write_tiny_dataset
 
 from kernel import data, report
-from kernel.main import example_rows, main, run
+from kernel.main import example_rows, main, optional_word_index, run
 
 
 def ragged(*reviews):
@@ -175,9 +176,7 @@ def test_bad_word_index_is_refused(tmp_path, content, message):
 def test_training_works_without_a_word_index(tiny_config, tmp_path, monkeypatch):
     monkeypatch.setattr(data, "KAGGLE_INPUT", tmp_path / "no-kaggle")
     monkeypatch.setattr(data, "download", fail_download)
-    config = tiny_config.__class__(
-        **{**tiny_config.__dict__, "word_index": "", "epochs": 1}
-    )
+    config = dataclasses.replace(tiny_config, word_index="", epochs=1)
     assert run(config) == 0
     examples = (Path(config.output_dir) / report.EXAMPLES_FILE).read_text()
     assert examples.count("\n") == 1 + config.example_reviews
@@ -188,13 +187,14 @@ def fail_download(name, setting):
 
 
 def test_examples_fall_back_to_indices_with_a_message(tiny_config, capsys):
-    splits = data.Splits(*(np.array([[0, 1, 7]]), np.array([1])) * 3)
-    config = tiny_config.__class__(
-        **{**tiny_config.__dict__, "word_index": "/no/such/index.json"}
+    config = dataclasses.replace(tiny_config, word_index="/no/such/index.json")
+    word_index = optional_word_index(config)
+    assert word_index is None
+    assert "No word index, so reviews are shown as word indices" in (
+        capsys.readouterr().out
     )
-    rows = example_rows(splits, np.array([0.75]), config)
+    rows = example_rows([[0, 1, 7]], [1], [0.75], word_index)
     assert rows == [["1 7", 1, "0.7500"]]
-    assert "No word index, so examples show word indices" in capsys.readouterr().out
 
 
 def test_an_output_path_that_is_a_file_is_refused(tiny_config, tmp_path, capsys):
