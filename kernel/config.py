@@ -37,10 +37,16 @@ class Config:
     val_reviews: int = setting(5_000, "reviews to validate on, the next ones")
     embedding_dim: int = setting(32, "size of each word's learned vector")
     lstm_units: int = setting(100, "size of the LSTM's hidden state")
+    bidirectional: bool = setting(False, "also read each review from its end")
+    pooling: str = setting("last", "review summary: last LSTM state, or max over all")
+    dropout: float = setting(0.0, "share of word vectors and features dropped")
     epochs: int = setting(10, "most passes over the training reviews")
     patience: int = setting(2, "epochs without a lower validation loss to stop")
     batch_size: int = setting(32, "reviews per training step")
     learning_rate: float = setting(1e-3, "Adam's step size")
+    mixed_precision: str = setting(
+        "auto", "float16 math: auto (on recent GPUs), on, off"
+    )
     example_reviews: int = setting(5, "decoded test reviews shown with predictions")
     sample_reviews: tuple = setting(
         (
@@ -74,6 +80,13 @@ MINIMUMS = {
     "example_reviews": 0,
 }
 
+# The values a setting with a fixed set of choices accepts.
+CHOICES = {
+    "preset": tuple(PRESETS),
+    "pooling": ("last", "max"),
+    "mixed_precision": ("auto", "on", "off"),
+}
+
 # Keras' IMDB training split holds 25,000 reviews.
 MAX_REVIEWS = 25_000
 
@@ -85,10 +98,13 @@ def validate(config):
         InputError: naming the first wrong setting, the allowed values and
             how to fix it.
     """
-    if config.preset not in PRESETS:
-        raise InputError(
-            f"unknown preset {config.preset!r}; choose one of: {', '.join(PRESETS)}."
-        )
+    for name, choices in CHOICES.items():
+        value = getattr(config, name)
+        if value not in choices:
+            raise InputError(
+                f"{name} must be one of {', '.join(choices)}, got {value!r}; "
+                f"set --{flag(name)} to one of them."
+            )
     for name, minimum in MINIMUMS.items():
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -108,6 +124,11 @@ def validate(config):
         raise InputError(
             "sample_reviews must be a list of review texts, got "
             f'{config.sample_reviews!r}; write them as ("text", "text").'
+        )
+    if not 0 <= config.dropout < 1:
+        raise InputError(
+            f"dropout must be at least 0 and below 1, got {config.dropout!r}; "
+            "try --dropout 0.3."
         )
     if config.num_reviews > MAX_REVIEWS:
         raise InputError(
@@ -166,14 +187,14 @@ def build_parser(description, config_class=Config):
         help_text = f"{field.metadata['help']} (default: {field.default!r})"
         if field.type in (bool, "bool"):
             parser.add_argument(
-                option, action="store_const", const=True, help=help_text
+                option, action=argparse.BooleanOptionalAction, help=help_text
             )
         elif field.type in (tuple, "tuple"):
             parser.add_argument(
                 option, type=str, nargs="*", metavar="TEXT", help=help_text
             )
-        elif field.name == "preset":
-            parser.add_argument(option, choices=list(PRESETS), help=help_text)
+        elif field.name in CHOICES:
+            parser.add_argument(option, choices=CHOICES[field.name], help=help_text)
         else:
             kind = {"int": whole_number, "float": real_number}.get(
                 getattr(field.type, "__name__", field.type), str

@@ -23,7 +23,7 @@ from kernel.data import (
 )
 from kernel.evaluate import predict_probabilities, predict_texts, score, sentiment
 from kernel.model import build_model, count_trainable_parameters
-from kernel.train import describe_devices, train
+from kernel.train import describe_devices, plan_devices, train
 
 # Exit status of a run stopped by Ctrl-C or SIGTERM, as shells report it.
 INTERRUPTED = 130
@@ -88,8 +88,11 @@ def run(config):
         f"{config.max_review_words} words each"
     )
 
-    # Build the model.
-    model = build_model(config)
+    # Build the model, on every GPU when there are several.
+    plan = plan_devices(config)
+    print(plan.describe())
+    with plan.strategy.scope():
+        model = build_model(config, learning_rate=plan.learning_rate)
     model.summary()
     parameters = count_trainable_parameters(model)
     print(f"Trainable parameters: {parameters:,}")
@@ -102,6 +105,7 @@ def run(config):
         model,
         splits,
         config,
+        batch_size=plan.batch_size,
         on_epoch=lambda model, history: report.checkpoint(model, history, output_dir),
     )
     if result.interrupted:
@@ -144,6 +148,7 @@ def run(config):
         "config": dataclasses.asdict(config),
         "versions": versions(),
         "devices": describe_devices(),
+        "strategy": plan.describe(),
     }
     report.write_json(metrics, output_dir / report.METRICS_FILE)
     report.plot_history(result.history, output_dir / report.CURVES_FILE)

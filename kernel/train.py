@@ -18,6 +18,70 @@ class TrainingResult:
     interrupted: bool = False
 
 
+@dataclasses.dataclass(frozen=True)
+class DevicePlan:
+    """Where and how to train: the strategy and what it changes in the recipe."""
+
+    strategy: tf.distribute.Strategy
+    replicas: int
+    mixed_precision: bool
+    batch_size: int  # global: the configured batch on each replica
+    learning_rate: float  # scaled with the global batch
+
+    def describe(self):
+        """One log line about the strategy, precision, batch and rate."""
+        precision = "mixed float16" if self.mixed_precision else "float32"
+        return (
+            f"Strategy: {type(self.strategy).__name__} over {self.replicas} "
+            f"replica(s), {precision}, global batch {self.batch_size}, "
+            f"learning rate {self.learning_rate:g}"
+        )
+
+
+def plan_devices(config):
+    """Mirrors training over all GPUs when there are several.
+
+    Each replica takes a batch of `config.batch_size`, and the learning rate
+    grows with the number of replicas: the usual linear scaling rule, which
+    keeps each review's share of a step the same as on one device. Mixed
+    precision is used where every GPU can compute in float16 quickly (compute
+    capability 7.0 or newer, such as the T4), unless the config turns it off.
+    """
+    gpus = visible_gpus()
+    if len(gpus) > 1:
+        strategy = tf.distribute.MirroredStrategy([gpu.name for gpu in gpus])
+    else:
+        strategy = tf.distribute.get_strategy()
+    replicas = strategy.num_replicas_in_sync
+    mixed = config.mixed_precision == "on" or (
+        config.mixed_precision == "auto" and fast_float16()
+    )
+    keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
+    return DevicePlan(
+        strategy=strategy,
+        replicas=replicas,
+        mixed_precision=mixed,
+        batch_size=config.batch_size * replicas,
+        learning_rate=config.learning_rate * replicas,
+    )
+
+
+def visible_gpus():
+    """The GPUs TensorFlow can train on."""
+    return tf.config.list_logical_devices("GPU")
+
+
+def fast_float16():
+    """Whether there are GPUs and all of them have float16 tensor cores."""
+    capabilities = [
+        tf.config.experimental.get_device_details(gpu).get("compute_capability")
+        for gpu in tf.config.list_physical_devices("GPU")
+    ]
+    return bool(capabilities) and all(
+        capability is not None and capability >= (7, 0) for capability in capabilities
+    )
+
+
 def describe_devices():
     """The devices TensorFlow will run on, e.g. ['CPU', 'GPU:0 Tesla T4']."""
     names = []
@@ -79,7 +143,7 @@ def stop_on_sigterm():
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def train(model, splits, config, on_epoch=lambda model, history: None):
+def train(model, splits, config, batch_size, on_epoch=lambda model, history: None):
     """Fits `model` and leaves it holding the weights of its best epoch.
 
     The best epoch is the one with the lowest validation loss; training stops
@@ -92,9 +156,9 @@ def train(model, splits, config, on_epoch=lambda model, history: None):
     )
     report = EpochReport(config.epochs, on_epoch)
     train_data = make_dataset(
-        splits.x_train, splits.y_train, config.batch_size, shuffle_seed=config.seed
+        splits.x_train, splits.y_train, batch_size, shuffle_seed=config.seed
     )
-    val_data = make_dataset(splits.x_val, splits.y_val, config.batch_size)
+    val_data = make_dataset(splits.x_val, splits.y_val, batch_size)
     interrupted = False
     stop_on_sigterm()
     try:

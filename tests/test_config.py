@@ -87,9 +87,20 @@ def test_malformed_command_lines_exit_with_usage(flags, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_settings_edited_in_the_source_are_checked_too():
-    with pytest.raises(InputError, match="epochs must be a whole number"):
-        validate(dataclasses.replace(Config(), epochs="3"))
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"epochs": "3"}, "epochs must be a whole number"),
+        ({"pooling": "mean"}, "pooling must be one of last, max, got 'mean'"),
+        ({"preset": "huge"}, "preset must be one of seed"),
+        ({"dropout": 1.0}, "dropout must be at least 0 and below 1"),
+        ({"sample_reviews": "one text"}, "sample_reviews must be a list"),
+    ],
+    ids=["number-as-text", "unknown-pooling", "unknown-preset", "dropout", "texts"],
+)
+def test_settings_edited_in_the_source_are_checked_too(changes, message):
+    with pytest.raises(InputError, match=message):
+        validate(dataclasses.replace(Config(), **changes))
 
 
 def test_bad_settings_fail_before_any_data_loads(monkeypatch, capsys):
