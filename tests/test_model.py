@@ -39,3 +39,12 @@ def test_parameter_count_follows_the_formula(num_words, embedding_dim, lstm_unit
     )
     model = build_model(config)
     assert count_trainable_parameters(model) == expected_parameters(config)
+
+
+def test_a_bidirectional_model_counts_both_directions():
+    config = dataclasses.replace(
+        Config(), bidirectional=True, pooling="max", dropout=0.4, lstm_units=16
+    )
+    one_direction = 4 * (16 * (config.embedding_dim + 16) + 16)
+    expected = config.num_words * config.embedding_dim + 2 * one_direction + 33
+    assert count_trainable_parameters(build_model(config)) == expected
