@@ -49,3 +49,9 @@ format: $(INSTALLED) ## Rewrite the sources in ruff's format
 .PHONY: clean
 clean: ## Remove the virtual environment and caches (outputs stay)
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+
+# The Kaggle kernel: one generated script, pushed with the kaggle CLI.
+
+.PHONY: bundle
+bundle: $(INSTALLED) ## Generate the kernel script from kernel/ (commit the result)
+	$(BIN)/python scripts/bundle.py
