@@ -55,3 +55,19 @@ clean: ## Remove the virtual environment and caches (outputs stay)
 .PHONY: bundle
 bundle: $(INSTALLED) ## Generate the kernel script from kernel/ (commit the result)
 	$(BIN)/python scripts/bundle.py
+
+.PHONY: validate
+validate: $(INSTALLED) ## Check kernel-metadata.json as the kaggle CLI and Kaggle do
+	$(BIN)/python scripts/kaggle_kernel.py validate
+
+.PHONY: push
+push: $(INSTALLED) ## Bundle, validate and push the kernel to your Kaggle account
+	$(BIN)/python scripts/kaggle_kernel.py push
+
+.PHONY: status
+status: $(INSTALLED) ## Show the state of the kernel's latest run on Kaggle
+	$(BIN)/python scripts/kaggle_kernel.py status
+
+.PHONY: output
+output: $(INSTALLED) ## Download the latest run's files and log into kaggle-output/
+	$(BIN)/python scripts/kaggle_kernel.py output
