@@ -8,6 +8,7 @@ INSTALLED := $(VENV)/.installed
 ARGS ?=
 MODEL ?= output/model.keras
 TEXT ?=
+DATA ?= $(HOME)/.keras/datasets/imdb.npz
 
 .DEFAULT_GOAL := help
 
@@ -31,6 +32,10 @@ run: $(INSTALLED) ## Train, evaluate and report the default run (extra flags: AR
 .PHONY: predict
 predict: $(INSTALLED) ## Score a review with a trained model (TEXT="...", MODEL=..., ARGS=...)
 	$(BIN)/python -m kernel.predict --model $(MODEL) $(ARGS) $(if $(TEXT),"$(TEXT)")
+
+.PHONY: bench
+bench: $(INSTALLED) ## Time training paths, write benchmarks/ (DATA=imdb.npz, ARGS=--accuracy)
+	$(BIN)/python scripts/bench.py --data $(DATA) $(ARGS)
 
 .PHONY: lint
 lint: $(INSTALLED) ## Check style and formatting with ruff
