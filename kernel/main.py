@@ -2,6 +2,7 @@
 
 import dataclasses
 import platform
+import signal
 import sys
 import time
 from pathlib import Path
@@ -67,6 +68,28 @@ def example_rows(reviews, labels, probabilities, word_index):
     return rows
 
 
+def keep_interrupted_run(model, result, output_dir):
+    """Saves what a stopped training has, says where, and returns the status.
+
+    The stop can land between an epoch's end and its checkpoint, so the best
+    weights, which the model holds again, are saved once more here.
+    """
+    if not result.best_epoch:
+        print("Interrupted before the first epoch ended; nothing was saved.")
+        return INTERRUPTED
+    model_path = output_dir / report.MODEL_FILE
+    history_path = output_dir / report.HISTORY_FILE
+    report.save_model(model, model_path)
+    report.write_history(result.history, history_path)
+    print(
+        f"Interrupted after {len(result.seconds_per_epoch)} epochs. The best "
+        f"model so far (epoch {result.best_epoch}) and the history are in "
+        f"{model_path} and {history_path}.",
+        file=sys.stderr,
+    )
+    return INTERRUPTED
+
+
 def run(config):
     """Trains, evaluates and reports one run; returns the exit status."""
     started = time.perf_counter()
@@ -109,13 +132,7 @@ def run(config):
         on_epoch=lambda model, history: report.checkpoint(model, history, output_dir),
     )
     if result.interrupted:
-        print(
-            f"Interrupted after {len(result.seconds_per_epoch)} epochs. The best "
-            f"model so far (epoch {result.best_epoch}) and the history are in "
-            f"{output_dir / report.MODEL_FILE} and {output_dir / report.HISTORY_FILE}.",
-            file=sys.stderr,
-        )
-        return INTERRUPTED
+        return keep_interrupted_run(model, result, output_dir)
     print(f"Best epoch: {result.best_epoch} of {len(result.seconds_per_epoch)}")
 
     # Evaluate the best weights on validation and, only now, the test split.
@@ -201,10 +218,22 @@ def run(config):
     return 0
 
 
+def interrupt(signum, frame):
+    """Stops the run as Ctrl-C does; Kaggle stops a session with SIGTERM."""
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
     """Runs the kernel from the command line; returns the exit status."""
+    previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         return run(resolve_output_dir(parse_args(argv)))
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        # Training handles its own stop; this is one before or after it.
+        print("Interrupted; the files already written are complete.", file=sys.stderr)
+        return INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)

@@ -1,14 +1,17 @@
 """Outputs: the model, metrics, history, plots and examples, written safely.
 
 Every file is written to a temporary name in the output folder and renamed
-into place, so a run killed mid-write leaves the previous file whole.
+into place, so a run killed mid-write leaves the previous file whole; a run
+stopped by Ctrl-C or SIGTERM finishes the file it is writing first.
 """
 
 import contextlib
 import csv
 import json
 import os
+import signal
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -81,20 +84,56 @@ def remove_earlier_outputs(folder):
         (Path(folder) / name).unlink()
 
 
+# The signals that stop a run: Ctrl-C, and Kaggle stopping a session.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def stop_signals_held():
+    """Holds back Ctrl-C and SIGTERM until the block ends, then delivers them.
+
+    Python runs a signal's handler between any two bytecodes of the main
+    thread, clean-up code included, so a stop that lands while a file is
+    being written could leave a stray temporary file behind. Inside this
+    block the stop waits; afterwards it takes effect as it would have.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are only ever handled in the main thread
+        return
+    held = []
+    previous = {
+        number: signal.signal(number, lambda number, frame: held.append(number))
+        for number in STOP_SIGNALS
+    }
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            # None: a handler installed outside Python; the default stands in.
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        if held:
+            signal.raise_signal(held[0])
+
+
 @contextlib.contextmanager
 def atomic_path(path):
-    """Yields a temporary path beside `path`; renames it into place on success."""
+    """Yields a temporary path beside `path`; renames it into place on success.
+
+    A stop signal that arrives meanwhile waits until the file is in place, or
+    until the temporary file is gone again.
+    """
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix
-    )
-    os.close(handle)
-    try:
-        yield Path(temporary)
-        os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+    with stop_signals_held():
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix
+        )
+        os.close(handle)
+        try:
+            yield Path(temporary)
+            os.replace(temporary, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
 
 
 def save_model(model, path):

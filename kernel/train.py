@@ -1,7 +1,6 @@
 """Training: the input pipeline, the devices, and the fit with early stopping."""
 
 import dataclasses
-import signal
 import time
 
 import keras
@@ -134,22 +133,14 @@ class EpochReport(keras.callbacks.Callback):
         self.on_epoch(self.model, self.history)
 
 
-def stop_on_sigterm():
-    """Turns SIGTERM (Kaggle stopping a session) into KeyboardInterrupt."""
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-
-
 def train(model, splits, config, batch_size, on_epoch=lambda model, history: None):
     """Fits `model` and leaves it holding the weights of its best epoch.
 
     The best epoch is the one with the lowest validation loss; training stops
     after `config.patience` epochs without a new best. `on_epoch(model,
-    history)` runs after every epoch, for checkpoints. Ctrl-C or SIGTERM ends
-    training early but still restores the best weights.
+    history)` runs after every epoch, for checkpoints. A KeyboardInterrupt
+    (Ctrl-C, or SIGTERM as the entry point sets it up) ends training early
+    but still restores the best weights.
     """
     early_stopping = keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=config.patience, restore_best_weights=True
@@ -160,7 +151,6 @@ def train(model, splits, config, batch_size, on_epoch=lambda model, history: Non
     )
     val_data = make_dataset(splits.x_val, splits.y_val, batch_size)
     interrupted = False
-    stop_on_sigterm()
     try:
         model.fit(
             train_data,
@@ -174,8 +164,6 @@ def train(model, splits, config, batch_size, on_epoch=lambda model, history: Non
         interrupted = True
         if early_stopping.best_weights is not None:
             model.set_weights(early_stopping.best_weights)
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     losses = report.history.get("val_loss", [])
     best_epoch = 1 + min(range(len(losses)), key=losses.__getitem__) if losses else 0
     return TrainingResult(

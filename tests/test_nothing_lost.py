@@ -12,7 +12,7 @@ import pytest
 from conftest import config_flags
 
 from kernel import report
-from kernel.main import INTERRUPTED, run
+from kernel.main import INTERRUPTED, interrupt, run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +39,19 @@ def test_a_model_save_that_fails_leaves_the_earlier_model(tmp_path):
         report.save_model(Broken(), path)
     assert path.read_bytes() == b"earlier model"
     assert os.listdir(tmp_path) == [report.MODEL_FILE]
+
+
+def test_a_stop_during_a_write_waits_until_the_file_is_in_place(tmp_path):
+    path = tmp_path / report.HISTORY_FILE
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt), report.atomic_path(path) as temporary:
+            signal.raise_signal(signal.SIGTERM)  # lands before the file is written
+            temporary.write_text("epoch,loss\n1,0.5\n")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert path.read_text() == "epoch,loss\n1,0.5\n"
+    assert os.listdir(tmp_path) == [report.HISTORY_FILE]
 
 
 def test_a_stopped_run_keeps_the_best_model_and_history(tiny_config):
