@@ -115,7 +115,9 @@ def run(config):
     plan = plan_devices(config)
     print(plan.describe())
     with plan.strategy.scope():
-        model = build_model(config, learning_rate=plan.learning_rate)
+        model = build_model(
+            config, learning_rate=plan.learning_rate, batch_size=plan.batch_size
+        )
     model.summary()
     parameters = count_trainable_parameters(model)
     print(f"Trainable parameters: {parameters:,}")

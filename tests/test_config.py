@@ -53,6 +53,11 @@ def test_every_preset_is_valid():
             "15,001 + 5,000 = 20,001, more than the 20,000 reviews requested",
         ),
         (["--num-reviews", "30000"], "the training split holds 25,000 reviews"),
+        (
+            ["--conv-filters", "8", "--conv-pool", "200"],
+            "conv_pool is 200, more than the 150 words of a review",
+        ),
+        (["--conv-width", "0"], "conv_width must be a whole number of at least 1"),
     ],
     ids=[
         "zero-reviews",
@@ -63,6 +68,8 @@ def test_every_preset_is_valid():
         "zero-learning-rate",
         "splits-exceed-reviews",
         "more-than-split",
+        "pool-longer-than-review",
+        "zero-conv-width",
     ],
 )
 def test_bad_values_are_refused_with_the_fix(flags, message):
@@ -77,8 +84,15 @@ def test_bad_values_are_refused_with_the_fix(flags, message):
         (["--learning-rate", "fast"], "argument --learning-rate: expected a number"),
         (["--epoch", "3"], "unrecognized arguments: --epoch"),
         (["--preset", "huge"], "argument --preset: invalid choice: 'huge'"),
+        (["--lr-schedule", "linear"], "argument --lr-schedule: invalid choice"),
     ],
-    ids=["word-for-number", "word-for-rate", "unknown-flag", "unknown-preset"],
+    ids=[
+        "word-for-number",
+        "word-for-rate",
+        "unknown-flag",
+        "unknown-preset",
+        "unknown-schedule",
+    ],
 )
 def test_malformed_command_lines_exit_with_usage(flags, message, capsys):
     with pytest.raises(SystemExit) as stopped:

@@ -1,9 +1,11 @@
 import dataclasses
+import math
 
+import keras
 import pytest
 
 from kernel.config import Config
-from kernel.model import build_model, count_trainable_parameters
+from kernel.model import build_model, count_trainable_parameters, step_size
 
 
 def expected_parameters(config):
@@ -48,3 +50,28 @@ def test_a_bidirectional_model_counts_both_directions():
     one_direction = 4 * (16 * (config.embedding_dim + 16) + 16)
     expected = config.num_words * config.embedding_dim + 2 * one_direction + 33
     assert count_trainable_parameters(build_model(config)) == expected
+
+
+def test_a_convolution_shortens_what_the_lstm_reads():
+    config = dataclasses.replace(
+        Config(), conv_filters=32, conv_width=5, conv_pool=5, lstm_units=100
+    )
+    model = build_model(config)
+    lstm = next(layer for layer in model.layers if isinstance(layer, keras.layers.LSTM))
+    assert lstm.input.shape == (None, 30, 32)  # 150 words, 5 positions per step
+    convolution = 5 * config.embedding_dim * 32 + 32
+    lstm_weights = 4 * (100 * (32 + 100) + 100)
+    expected = config.num_words * config.embedding_dim + convolution
+    assert count_trainable_parameters(model) == expected + lstm_weights + 101
+
+
+def test_a_cosine_schedule_falls_to_zero_over_every_epoch():
+    config = dataclasses.replace(
+        Config(), lr_schedule="cosine", learning_rate=0.002, epochs=8
+    )
+    schedule = step_size(config, config.learning_rate, batch_size=64)
+    steps = 8 * math.ceil(15_000 / 64)
+    assert schedule.decay_steps == steps
+    assert float(schedule(0)) == pytest.approx(0.002)
+    assert float(schedule(steps // 2)) == pytest.approx(0.001)
+    assert float(schedule(steps)) == pytest.approx(0.0)
