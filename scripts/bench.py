@@ -159,6 +159,7 @@ def run_job(job, flags):
 
 def machine():
     """What the numbers were measured on."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # as kernel/ sets it
     import keras
     import tensorflow as tf
 
