@@ -1277,7 +1277,10 @@ def keep_interrupted_run(model, result, output_dir):
     weights, which the model holds again, are saved once more here.
     """
     if not result.best_epoch:
-        print("Interrupted before the first epoch ended; nothing was saved.")
+        print(
+            "Interrupted before the first epoch ended; nothing was saved.",
+            file=sys.stderr,
+        )
         return INTERRUPTED
     model_path = output_dir / MODEL_FILE
     history_path = output_dir / HISTORY_FILE

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import config_flags
 
+from kernel import main as main_module
 from kernel import report
 from kernel.main import INTERRUPTED, interrupt, run
 
@@ -105,3 +106,15 @@ def test_the_same_seed_gives_the_same_metrics(tiny_config, tmp_path):
         saved = json.loads((tmp_path / f"run{attempt}" / "metrics.json").read_text())
         metrics.append((saved["validation"], saved["test"], saved["config"]["seed"]))
     assert metrics[0] == metrics[1]
+
+
+def test_a_stop_outside_training_exits_130_without_a_traceback(monkeypatch, capsys):
+    def stopped_while_loading(config):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(main_module, "run", stopped_while_loading)
+    assert main_module.main(["--output-dir", "unused"]) == INTERRUPTED
+    assert capsys.readouterr().err == (
+        "Interrupted; the files already written are complete.\n"
+    )
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
